@@ -42,7 +42,9 @@ func (db *DB) Migrate(ctx context.Context) (*MigrationResult, error) {
 		if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
 			return nil, fmt.Errorf("store: migrate: take lock: %w", err)
 		}
-		defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey) }()
+		defer func() {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+		}()
 		sqlDB := stdlib.OpenDBFromPool(db.pg.pool)
 		defer sqlDB.Close()
 		if err := db.gooseUp(ctx, goose.DialectPostgres, sqlDB, "migrations/postgres", res); err != nil {
