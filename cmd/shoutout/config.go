@@ -20,6 +20,8 @@ type common struct {
 	logFormat   string
 	logLevel    string
 	jobPoll     time.Duration
+	operator    string
+	meta        app.MetaConfig
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -43,6 +45,12 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
 		d = 100 * time.Millisecond
 	}
 	fs.DurationVar(&c.jobPoll, "job-poll-interval", d, "how often idle job workers look for work (SHOUTOUT_JOB_POLL_INTERVAL)")
+	fs.StringVar(&c.meta.GraphURL, "meta-graph-url", envOr(getenv, "SHOUTOUT_META_GRAPH_URL", "https://graph.facebook.com"), "Instagram Graph API base URL (SHOUTOUT_META_GRAPH_URL)")
+	fs.StringVar(&c.meta.GraphVersion, "meta-graph-version", envOr(getenv, "SHOUTOUT_META_GRAPH_VERSION", "v21.0"), "Graph API version (SHOUTOUT_META_GRAPH_VERSION)")
+	// Secrets and tokens come from the environment only.
+	c.meta.AppSecret = getenv("SHOUTOUT_META_APP_SECRET")
+	c.meta.VerifyToken = getenv("SHOUTOUT_META_VERIFY_TOKEN")
+	c.operator = getenv("SHOUTOUT_OPERATOR_TOKEN")
 }
 
 func (c *common) logger(w io.Writer) (*slog.Logger, error) {
@@ -62,7 +70,8 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 }
 
 func (c *common) appConfig(log *slog.Logger) app.Config {
-	return app.Config{Addr: c.addr, DatabaseURL: c.databaseURL, SecretKey: c.secretKey, Logger: log, JobPollInterval: c.jobPoll}
+	return app.Config{Addr: c.addr, DatabaseURL: c.databaseURL, SecretKey: c.secretKey, Logger: log, JobPollInterval: c.jobPoll,
+		OperatorToken: c.operator, Meta: c.meta}
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

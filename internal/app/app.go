@@ -11,15 +11,18 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/shoutout-loyalty/shoutout/internal/instagram"
 	"github.com/shoutout-loyalty/shoutout/internal/jobs"
 	"github.com/shoutout-loyalty/shoutout/internal/loyalty"
 	"github.com/shoutout-loyalty/shoutout/internal/secrets"
+	"github.com/shoutout-loyalty/shoutout/internal/social"
 	"github.com/shoutout-loyalty/shoutout/internal/store"
 	"github.com/shoutout-loyalty/shoutout/internal/web"
 )
@@ -36,6 +39,28 @@ type Config struct {
 	Logger    *slog.Logger
 	// JobPollInterval is how often idle job workers look for work.
 	JobPollInterval time.Duration
+	// OperatorToken guards the operator routes (/v1/operator); empty
+	// disables them.
+	OperatorToken string
+	Meta          MetaConfig
+}
+
+// MetaConfig configures Instagram (Meta) access.
+type MetaConfig struct {
+	// GraphURL and GraphVersion point the Graph API client at Meta, or at
+	// the sandbox.
+	GraphURL     string
+	GraphVersion string
+	// AppSecret checks webhook signatures; VerifyToken answers the
+	// subscription handshake.
+	AppSecret   string
+	VerifyToken string
+	// TagScheduleInterval is how often the leader looks for due tag polls
+	// (default 10s); each tenant's tagPollInterval sets how often a
+	// connection is polled.
+	TagScheduleInterval time.Duration
+	// HTTPClient, when set, is used for Graph API calls.
+	HTTPClient *http.Client
 }
 
 // App is a running (or ready to run) shoutout.
@@ -46,11 +71,16 @@ type App struct {
 	Queue    *jobs.Queue
 	Engine   *loyalty.Engine
 	Secrets  *secrets.Box
-	Registry *prometheus.Registry
+	Social   *social.Core
+	// Instagram is the Instagram tracking service.
+	Instagram *instagram.Service
+	Registry  *prometheus.Registry
 	workers  *river.Workers
 	periodic []*river.PeriodicJob
 	mounts   []func(*http.ServeMux, *web.API)
 	server   *http.Server
+	stop     context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 // ErrSecretKeyRequired is returned on PostgreSQL without a secret key.
@@ -129,12 +159,29 @@ func (a *App) Prepare() error {
 	if a.Engine != nil {
 		return nil
 	}
+	// Workers need the components that enqueue jobs, and the queue needs
+	// the workers: the components get a reference set once it exists.
+	ref := &jobs.Ref{}
+	a.Engine = loyalty.New(loyalty.Config{DB: a.DB, Queue: ref, Logger: a.log})
+	a.Social = social.New(a.Engine, a.log)
+	meta := a.cfg.Meta
+	if meta.TagScheduleInterval <= 0 {
+		meta.TagScheduleInterval = 10 * time.Second
+	}
+	a.Instagram = instagram.NewService(instagram.ServiceConfig{
+		DB: a.DB, Secrets: a.Secrets, Reporter: a.Social, Queue: ref, Logger: a.log, Registry: a.Registry,
+		Client:    instagram.NewClient(instagram.Config{BaseURL: meta.GraphURL, Version: meta.GraphVersion, HTTPClient: meta.HTTPClient}),
+		AppSecret: meta.AppSecret, VerifyToken: meta.VerifyToken,
+	})
+	a.Instagram.Register(a.workers)
+	a.periodic = append(a.periodic, a.Instagram.PeriodicJobs(meta.TagScheduleInterval)...)
 	q, err := jobs.New(a.DB, jobs.Config{Workers: a.workers, PeriodicJobs: a.periodic, Logger: a.log, PollInterval: a.cfg.JobPollInterval})
 	if err != nil {
 		return err
 	}
+	ref.Set(q)
 	a.Queue = q
-	a.Engine = loyalty.New(loyalty.Config{DB: a.DB, Queue: q, Logger: a.log})
+	a.mounts = append(a.mounts, web.MountSocial(web.SocialConfig{Core: a.Social, Instagram: a.Instagram, Jobs: q, OperatorToken: a.cfg.OperatorToken}))
 	return nil
 }
 
@@ -152,6 +199,15 @@ func (a *App) Start(ctx context.Context, ln net.Listener) (net.Addr, error) {
 	if err := a.Queue.Start(ctx); err != nil {
 		return nil, err
 	}
+	bgCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		if err := a.Instagram.RunProcessor(bgCtx); err != nil {
+			a.log.Error("instagram inbox processor stopped", "err", err)
+		}
+	}()
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", a.cfg.Addr); err != nil {
@@ -181,6 +237,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.stop != nil {
+		a.stop()
+		a.bg.Wait()
 	}
 	if a.Queue != nil {
 		errs = append(errs, a.Queue.Stop(ctx))

@@ -233,6 +233,9 @@ type Comment struct {
 	ID string
 	// Text is the comment text.
 	Text string
+	// Username is the commenter's username: how a comment is matched to a
+	// member.
+	Username string
 	// Timestamp is when the comment was made; zero when absent.
 	Timestamp time.Time
 	// LikeCount is nil when Meta omitted it.
@@ -384,6 +387,7 @@ func (c *Client) MentionedComment(ctx context.Context, conn Conn, commentID stri
 		MentionedComment *struct {
 			ID        jsonID     `json:"id"`
 			Text      string     `json:"text"`
+			Username  string     `json:"username"`
 			Timestamp string     `json:"timestamp"`
 			LikeCount flexInt    `json:"like_count"`
 			Media     *wireMedia `json:"media"`
@@ -393,7 +397,7 @@ func (c *Client) MentionedComment(ctx context.Context, conn Conn, commentID stri
 		op:     op + " " + commentID,
 		method: http.MethodGet,
 		path:   []string{conn.IGUserID},
-		query:  url.Values{"fields": {"mentioned_comment.comment_id(" + commentID + "){id,timestamp,like_count,text,media{id,media_url}}"}},
+		query:  url.Values{"fields": {"mentioned_comment.comment_id(" + commentID + "){id,timestamp,like_count,text,username,media{id,media_url,permalink}}"}},
 		token:  conn.AccessToken,
 		connID: conn.ID,
 	}, &out)
@@ -404,7 +408,7 @@ func (c *Client) MentionedComment(ctx context.Context, conn Conn, commentID stri
 	if w == nil {
 		return nil, fmt.Errorf("instagram: %s %s: %w: answer has no mentioned_comment", op, commentID, ErrNotFound)
 	}
-	cm := &Comment{ID: string(w.ID), Text: w.Text, Timestamp: parseMetaTime(w.Timestamp), LikeCount: w.LikeCount.ptr()}
+	cm := &Comment{ID: string(w.ID), Text: w.Text, Username: w.Username, Timestamp: parseMetaTime(w.Timestamp), LikeCount: w.LikeCount.ptr()}
 	if cm.ID == "" {
 		cm.ID = commentID
 	}

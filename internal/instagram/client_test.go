@@ -198,7 +198,7 @@ func TestMentionedComment(t *testing.T) {
 	t.Parallel()
 	srv, _ := fakeMeta(t, func(w http.ResponseWriter, r *http.Request) {
 		checkRequest(t, r, http.MethodGet, "/v21.0/17841400000000001",
-			"mentioned_comment.comment_id(17894227972186120){id,timestamp,like_count,text,media{id,media_url}}")
+			"mentioned_comment.comment_id(17894227972186120){id,timestamp,like_count,text,username,media{id,media_url,permalink}}")
 		writeJSON(w, 200, `{"mentioned_comment":{"timestamp":"2025-02-28T10:11:12+0100","text":"@brand yes","id":"17894227972186120",
 			"media":{"id":"17918195224117851","media_url":"https://cdn/y.jpg"}},"id":"17841400000000001"}`)
 	})
