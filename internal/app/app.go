@@ -65,22 +65,22 @@ type MetaConfig struct {
 
 // App is a running (or ready to run) shoutout.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	DB       *store.DB
-	Queue    *jobs.Queue
-	Engine   *loyalty.Engine
-	Secrets  *secrets.Box
-	Social   *social.Core
+	cfg     Config
+	log     *slog.Logger
+	DB      *store.DB
+	Queue   *jobs.Queue
+	Engine  *loyalty.Engine
+	Secrets *secrets.Box
+	Social  *social.Core
 	// Instagram is the Instagram tracking service.
 	Instagram *instagram.Service
 	Registry  *prometheus.Registry
-	workers  *river.Workers
-	periodic []*river.PeriodicJob
-	mounts   []func(*http.ServeMux, *web.API)
-	server   *http.Server
-	stop     context.CancelFunc
-	bg       sync.WaitGroup
+	workers   *river.Workers
+	periodic  []*river.PeriodicJob
+	mounts    []func(*http.ServeMux, *web.API)
+	server    *http.Server
+	stop      context.CancelFunc
+	bg        sync.WaitGroup
 }
 
 // ErrSecretKeyRequired is returned on PostgreSQL without a secret key.

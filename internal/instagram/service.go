@@ -314,12 +314,22 @@ func (s *Service) touch(ctx context.Context, c *Connection) {
 	}
 }
 
+// Client returns the Graph API client the service calls through.
+func (s *Service) Client() *Client { return s.client }
+
 // Handler returns the webhook endpoint (GET handshake, POST deliveries).
 func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /", s.handleVerify)
-	mux.HandleFunc("POST /", s.handleDelivery)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			s.handleVerify(w, r)
+		case http.MethodPost:
+			s.handleDelivery(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET (handshake) or POST (deliveries)")
+		}
+	})
 }
 
 func nullable(s string) *string {

@@ -31,7 +31,7 @@ type SocialConfig struct {
 func MountSocial(cfg SocialConfig) func(*http.ServeMux, *API) {
 	return func(mux *http.ServeMux, api *API) {
 		h := &socialHandlers{cfg: cfg}
-		wh := http.StripPrefix("/webhooks/instagram", cfg.Instagram.Handler())
+		wh := cfg.Instagram.Handler()
 		mux.Handle("GET /webhooks/instagram", wh)
 		mux.Handle("POST /webhooks/instagram", wh)
 

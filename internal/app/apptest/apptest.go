@@ -33,8 +33,21 @@ type Option func(t testing.TB, a *app.App)
 // tenant. Everything stops when the test ends.
 func Start(t testing.TB, dbURL string, opts ...Option) *Env {
 	t.Helper()
+	return StartWith(t, app.Config{DatabaseURL: dbURL}, opts...)
+}
+
+// StartWith is Start with a whole configuration; a missing secret key and
+// job poll interval get test values.
+func StartWith(t testing.TB, cfg app.Config, opts ...Option) *Env {
+	t.Helper()
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DatabaseURL: dbURL, SecretKey: secrets.NewKey(), JobPollInterval: 20 * time.Millisecond})
+	if cfg.SecretKey == "" {
+		cfg.SecretKey = secrets.NewKey()
+	}
+	if cfg.JobPollInterval == 0 {
+		cfg.JobPollInterval = 20 * time.Millisecond
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("open app: %v", err)
 	}
