@@ -35,7 +35,7 @@ type bundle struct {
 	seq    atomic.Int64
 }
 
-func setup(t *testing.T, dbURL string) *bundle {
+func setup(t testing.TB, dbURL string) *bundle {
 	t.Helper()
 	sb := igsandbox.New(igsandbox.Config{AppSecret: appSecret, UsageBudget: 1_000_000})
 	srv := httptest.NewServer(sb)
@@ -59,7 +59,7 @@ func setup(t *testing.T, dbURL string) *bundle {
 
 func (b *bundle) id(prefix string) string { return fmt.Sprintf("%s%d", prefix, 1000+b.seq.Add(1)) }
 
-func (b *bundle) send(t *testing.T, body []byte) {
+func (b *bundle) send(t testing.TB, body []byte) {
 	t.Helper()
 	st, err := b.sender.Send(context.Background(), body)
 	if err != nil || st != http.StatusOK {
