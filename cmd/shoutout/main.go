@@ -20,6 +20,8 @@ const usage = `shoutout: social activity into loyalty.
 
 Usage:
   shoutout serve [flags]                      run the service
+  shoutout serve --sandbox                    run it with emulated Instagram, a demo tenant and activity
+  shoutout loadtest --target URL --rate N --duration D   measure a sandbox server
   shoutout migrate [flags]                    apply database migrations and exit
   shoutout tenant create NAME [--json]        create a tenant; prints its API key and admin token once
   shoutout members import FILE.csv --tenant ID  import members from CSV
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return errors.New(`usage: shoutout members import FILE.csv --tenant ID`)
 		}
 		return cmdMembersImport(ctx, args[2:], stdout, stderr, getenv)
+	case "loadtest":
+		return cmdLoadtest(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "shoutout", version)
 		return nil

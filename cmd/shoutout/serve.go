@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -13,12 +14,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs := newFlagSet("serve", stderr)
 	var c common
 	c.register(fs, getenv)
+	sandbox := fs.Bool("sandbox", false, "run with emulated Instagram, a demo tenant and activity (never in production)")
+	rate := fs.Float64("sandbox-rate", 2, "with --sandbox: webhooks per second of demo activity (0: only the first few)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
 		return err
+	}
+	if *sandbox {
+		dbExplicit := getenv("SHOUTOUT_DATABASE_URL") != ""
+		fs.Visit(func(f *flag.Flag) { dbExplicit = dbExplicit || f.Name == "database-url" })
+		return serveSandbox(ctx, c, *rate, dbExplicit, stdout, log)
 	}
 	a, err := app.Open(ctx, c.appConfig(log))
 	if err != nil {

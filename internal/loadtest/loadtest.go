@@ -23,7 +23,7 @@ import (
 // Graph is the Graph API the server reads: the load test registers each
 // media there before it sends the webhook that names it.
 type Graph interface {
-	AddMention(ctx context.Context, brandID string, m igsandbox.Media) error
+	AddMentions(ctx context.Context, brandID string, media []igsandbox.Media) error
 }
 
 // Config describes a run.
@@ -94,6 +94,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	records := make([]sent, n)
 	runID := time.Now().UnixNano() % 1_000_000_000
 	// Register every media first so that the Graph API answers at once.
+	var batch []igsandbox.Media
 	for i := range records {
 		if cfg.RepeatEvery > 0 && i > 0 && i%cfg.RepeatEvery == 0 {
 			records[i].mediaID = records[i-1].mediaID
@@ -101,10 +102,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		id := fmt.Sprintf("179%09d%07d", runID, i)
 		records[i].mediaID = id
-		m := igsandbox.Media{ID: id, OwnerUsername: cfg.Handles[i%len(cfg.Handles)], Caption: fmt.Sprintf("load %d with @brand", i),
-			MediaType: "IMAGE", MediaProductType: "FEED", MediaURL: "https://cdn.example/load/" + id + ".jpg", Timestamp: time.Now()}
-		if err := cfg.Graph.AddMention(ctx, cfg.BrandID, m); err != nil {
-			return nil, fmt.Errorf("loadtest: register media: %w", err)
+		batch = append(batch, igsandbox.Media{ID: id, OwnerUsername: cfg.Handles[i%len(cfg.Handles)], Caption: fmt.Sprintf("load %d with @brand", i),
+			MediaType: "IMAGE", MediaProductType: "FEED", MediaURL: "https://cdn.example/load/" + id + ".jpg", Timestamp: time.Now()})
+		if len(batch) == 1000 || i == len(records)-1 {
+			if err := cfg.Graph.AddMentions(ctx, cfg.BrandID, batch); err != nil {
+				return nil, fmt.Errorf("loadtest: register media: %w", err)
+			}
+			batch = batch[:0]
 		}
 	}
 	start := time.Now()
@@ -266,10 +270,50 @@ func percentiles(d []time.Duration) Percentiles {
 // SandboxGraph registers media directly in an in-process sandbox.
 type SandboxGraph struct{ Server *igsandbox.Server }
 
-// AddMention adds media and marks it as mentioning the brand.
-func (g SandboxGraph) AddMention(_ context.Context, brandID string, m igsandbox.Media) error {
-	g.Server.AddMedia(m)
-	return g.Server.MentionMedia(brandID, m.ID)
+// AddMentions adds media and marks them as mentioning the brand.
+func (g SandboxGraph) AddMentions(_ context.Context, brandID string, media []igsandbox.Media) error {
+	for _, m := range media {
+		g.Server.AddMedia(m)
+		if err := g.Server.MentionMedia(brandID, m.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HTTPGraph registers media in a sandbox running in another process, through
+// its control routes.
+type HTTPGraph struct {
+	// URL is the sandbox's base URL (the Graph API URL the server uses).
+	URL    string
+	Client *http.Client
+}
+
+// AddMentions posts the media to the sandbox's control route.
+func (g HTTPGraph) AddMentions(ctx context.Context, brandID string, media []igsandbox.Media) error {
+	body, err := json.Marshal(igsandbox.MentionsRequest{BrandID: brandID, Media: media})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.URL+igsandbox.ControlPath+"/mentions", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	c := g.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("sandbox answered %s: %s", resp.Status, msg)
+	}
+	return nil
 }
 
 // Print writes the result as a table.
