@@ -45,16 +45,16 @@ type Info struct {
 
 // Demo is a seeded sandbox tenant.
 type Demo struct {
-	app     *app.App
-	sb      *igsandbox.Server
-	sender  *igsandbox.Sender
-	log     *slog.Logger
-	info    Info
-	people  []person
-	mu      sync.Mutex
-	sent    [][]byte // recent webhook bodies, for repeats
-	rng     *rand.Rand
-	seq     int
+	app    *app.App
+	sb     *igsandbox.Server
+	sender *igsandbox.Sender
+	log    *slog.Logger
+	info   Info
+	people []person
+	mu     sync.Mutex
+	sent   [][]byte // recent webhook bodies, for repeats
+	rng    *rand.Rand
+	seq    int
 }
 
 type person struct {
