@@ -61,6 +61,9 @@ type MetaConfig struct {
 	TagScheduleInterval time.Duration
 	// HTTPClient, when set, is used for Graph API calls.
 	HTTPClient *http.Client
+	// ConnectionCacheTTL bounds how late a replica sees another replica's
+	// change to a connection (default 10s).
+	ConnectionCacheTTL time.Duration
 }
 
 // App is a running (or ready to run) shoutout.
@@ -171,7 +174,7 @@ func (a *App) Prepare() error {
 	a.Instagram = instagram.NewService(instagram.ServiceConfig{
 		DB: a.DB, Secrets: a.Secrets, Reporter: a.Social, Queue: ref, Logger: a.log, Registry: a.Registry,
 		Client:    instagram.NewClient(instagram.Config{BaseURL: meta.GraphURL, Version: meta.GraphVersion, HTTPClient: meta.HTTPClient}),
-		AppSecret: meta.AppSecret, VerifyToken: meta.VerifyToken,
+		AppSecret: meta.AppSecret, VerifyToken: meta.VerifyToken, ConnCacheTTL: meta.ConnectionCacheTTL,
 	})
 	a.Instagram.Register(a.workers)
 	a.periodic = append(a.periodic, a.Instagram.PeriodicJobs(meta.TagScheduleInterval)...)

@@ -131,6 +131,7 @@ func (s *Service) PollTags(ctx context.Context, connectionID string) error {
 	if conn.Status != ConnActive {
 		return nil
 	}
+	s.syncReauth(conn)
 	token, err := s.cfg.Secrets.Open(sealed, conn.ID)
 	if err != nil {
 		return fmt.Errorf("instagram: open token of connection %s: %w", conn.ID, err)

@@ -47,6 +47,9 @@ type ServiceConfig struct {
 	Workers int
 	// TagPageSize and TagMaxPages bound one tag poll (defaults 50 and 10).
 	TagPageSize, TagMaxPages int
+	// ConnCacheTTL is how long a connection (and its status) is cached: how
+	// late another replica's reconnect is seen here (default 10s).
+	ConnCacheTTL time.Duration
 }
 
 // Service tracks Instagram activity for every connected brand account:
@@ -81,6 +84,9 @@ func NewService(cfg ServiceConfig) *Service {
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.ConnCacheTTL <= 0 {
+		cfg.ConnCacheTTL = 10 * time.Second
 	}
 	return &Service{
 		cfg: cfg, db: cfg.DB, client: cfg.Client, log: cfg.Logger,
@@ -261,12 +267,22 @@ func (s *Service) connection(ctx context.Context, igUserID string) (*Connection,
 	if err != nil {
 		return nil, "", fmt.Errorf("instagram: open token of connection %s: %w", c.ID, err)
 	}
+	s.syncReauth(c)
 	s.cacheConn(igUserID, cachedConn{c: c, token: token})
 	return c, token, nil
 }
 
+// syncReauth makes the database the source of truth for a refused token:
+// the client remembers a 190 only in this process, so when another replica
+// reconnected the account (status active again), this one resumes too.
+func (s *Service) syncReauth(c *Connection) {
+	if c.Status == ConnActive && s.client.NeedsReauth(c.ID) {
+		s.client.ResetConnection(c.ID)
+	}
+}
+
 func (s *Service) cacheConn(igUserID string, c cachedConn) {
-	c.expires = time.Now().Add(10 * time.Second)
+	c.expires = time.Now().Add(s.cfg.ConnCacheTTL)
 	s.connMu.Lock()
 	s.conns[igUserID] = c
 	s.connMu.Unlock()

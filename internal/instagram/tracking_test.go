@@ -15,6 +15,7 @@ import (
 	"github.com/shoutout-loyalty/shoutout/internal/app/apptest"
 	"github.com/shoutout-loyalty/shoutout/internal/instagram"
 	igsandbox "github.com/shoutout-loyalty/shoutout/internal/sandbox/instagram"
+	"github.com/shoutout-loyalty/shoutout/internal/secrets"
 	"github.com/shoutout-loyalty/shoutout/internal/store/storetest"
 )
 
@@ -570,3 +571,41 @@ func TestThrottlingPausesCallsUntilRegain(t *testing.T) {
 }
 
 var _ = instagram.MaxWebhookBytes
+
+// TestReconnectThroughAnotherReplica: a refused token is remembered per
+// process, but the database decides. When replica B reconnects the account,
+// replica A, which saw the 190, resumes calls.
+func TestReconnectThroughAnotherReplica(t *testing.T) {
+	t.Parallel()
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			sb := igsandbox.New(igsandbox.Config{AppSecret: appSecret, UsageBudget: 1_000_000})
+			srv := httptest.NewServer(sb)
+			t.Cleanup(srv.Close)
+			sb.AddBrand(igsandbox.Brand{IGUserID: brandID, PageID: pageID, Username: "acme", AccessToken: pageToken})
+			cfg := app.Config{DatabaseURL: eng.NewURL(t), SecretKey: secrets.NewKey(), OperatorToken: operator,
+				Meta: app.MetaConfig{GraphURL: srv.URL, GraphVersion: sb.Version(), AppSecret: appSecret, TagScheduleInterval: time.Hour,
+					ConnectionCacheTTL: 100 * time.Millisecond}}
+			a := apptest.StartWith(t, cfg)
+			rb := apptest.StartWith(t, cfg)
+			rb.Tenant = a.Tenant // both replicas serve the same tenant
+			a.MustDo(t, "POST", "/v1/social/instagram/connections", map[string]any{"igUserId": brandID, "accessToken": pageToken})
+			uid := a.CreateUser(t, "ko@example.com", map[string]any{"instagramHandle": "ko"})
+			ba := &bundle{env: a, sb: sb, sender: sb.Sender(a.URL + "/webhooks/instagram")}
+			sb.InjectFault(igsandbox.Fault{Kind: igsandbox.FaultTokenExpired, Times: 1})
+			ba.send(t, sb.PostMention(brandID, igsandbox.Media{ID: "17960000000000001", OwnerUsername: "ko", Caption: "@acme", MediaType: "IMAGE"}))
+			deadline := time.Now().Add(3 * time.Second)
+			for a.MustDo(t, "GET", "/v1/social/instagram/connections", nil)["items"].([]any)[0].(map[string]any)["status"] != "needs_reauth" {
+				if time.Now().After(deadline) {
+					t.Fatal("connection never marked needs_reauth")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			rb.MustDo(t, "POST", "/v1/social/instagram/connections", map[string]any{"igUserId": brandID, "accessToken": pageToken})
+			time.Sleep(200 * time.Millisecond) // replica A's connection cache expires
+			ba.send(t, sb.PostMention(brandID, igsandbox.Media{ID: "17960000000000002", OwnerUsername: "ko", Caption: "@acme again", MediaType: "IMAGE"}))
+			ba.waitEvents(t, uid, "MENTIONED_YOU_SOCIAL", 1, 3*time.Second)
+		})
+	}
+}
