@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -72,6 +73,24 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 func (c *common) appConfig(log *slog.Logger) app.Config {
 	return app.Config{Addr: c.addr, DatabaseURL: c.databaseURL, SecretKey: c.secretKey, Logger: log, JobPollInterval: c.jobPoll,
 		OperatorToken: c.operator, Meta: c.meta}
+}
+
+// openApp opens the database and builds the engine for commands that work
+// on it without serving. The caller closes a.DB.
+func (c *common) openApp(ctx context.Context, stderr io.Writer) (*app.App, error) {
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.Open(ctx, c.appConfig(log))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Prepare(); err != nil {
+		_ = a.DB.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

@@ -9,8 +9,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/shoutout-loyalty/shoutout/internal/app"
 )
 
 func cmdMembersImport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -35,18 +33,11 @@ func cmdMembersImport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, c.appConfig(log))
+	a, err := c.openApp(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.DB.Close()
-	if err := a.Prepare(); err != nil {
-		return err
-	}
 	if _, err := a.Engine.GetTenant(ctx, *tenant); err != nil {
 		return err
 	}

@@ -53,11 +53,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, c.appConfig(log))
+	a, err := c.openApp(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/shoutout-loyalty/shoutout/internal/app"
 )
 
 func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -23,18 +21,11 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(pos) == 0 || strings.TrimSpace(strings.Join(pos, " ")) == "" {
 		return errors.New("usage: shoutout tenant create NAME [--json]")
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, c.appConfig(log))
+	a, err := c.openApp(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.DB.Close()
-	if err := a.Prepare(); err != nil {
-		return err
-	}
 	creds, err := a.Engine.CreateTenant(ctx, strings.Join(pos, " "))
 	if err != nil {
 		return err

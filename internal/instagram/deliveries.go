@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shoutout-loyalty/shoutout/internal/store"
 )
 
 // DeliveryRecord is a stored webhook delivery as operators see it.
@@ -37,7 +39,7 @@ func (s *Service) Deliveries(ctx context.Context, status string, limit int) ([]D
 		if err := rows.Scan(&d.ID, &d.Status, &reason, &d.ReceivedAt, &d.ProcessedAt, &body); err != nil {
 			return nil, fmt.Errorf("instagram: list deliveries: %w", err)
 		}
-		d.Reason = deref(reason)
+		d.Reason = store.StringOrEmpty(reason)
 		if len(body) > 64<<10 {
 			body = body[:64<<10]
 		}

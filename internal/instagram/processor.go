@@ -139,7 +139,7 @@ func (s *Service) finishDelivery(ctx context.Context, id int64, status, reason s
 			}
 		}
 		_, err := tx.Exec(ctx, `UPDATE webhook_inbox SET status = $2, reason = $3, processed_at = $4, claimed_until = NULL WHERE id = $1`,
-			id, status, nullable(reason), time.Now().UTC())
+			id, status, store.NullString(reason), time.Now().UTC())
 		return err
 	})
 }

@@ -183,7 +183,7 @@ func (s *Service) Connect(ctx context.Context, tenantID string, in *ConnectionIn
 		case errors.Is(err, store.ErrNotFound):
 			id = uuid.Must(uuid.NewV7()).String()
 			_, err = tx.Exec(ctx, `INSERT INTO ig_connections (id, tenant_id, ig_user_id, page_id, access_token, status, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, tenantID, in.IGUserID, nullable(in.PageID), s.cfg.Secrets.Seal(in.AccessToken, id), ConnActive, now)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, tenantID, in.IGUserID, store.NullString(in.PageID), s.cfg.Secrets.Seal(in.AccessToken, id), ConnActive, now)
 			return err
 		case err != nil:
 			return err
@@ -191,7 +191,7 @@ func (s *Service) Connect(ctx context.Context, tenantID string, in *ConnectionIn
 			return ErrConnectionTaken
 		default:
 			_, err = tx.Exec(ctx, `UPDATE ig_connections SET page_id = COALESCE($2, page_id), access_token = $3, status = $4, status_reason = NULL, updated_at = $5 WHERE id = $1`,
-				id, nullable(in.PageID), s.cfg.Secrets.Seal(in.AccessToken, id), ConnActive, now)
+				id, store.NullString(in.PageID), s.cfg.Secrets.Seal(in.AccessToken, id), ConnActive, now)
 			return err
 		}
 	})
@@ -215,7 +215,7 @@ func scanConn(row interface{ Scan(...any) error }, token *string) (*Connection, 
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	c.PageID, c.StatusReason = deref(page), deref(reason)
+	c.PageID, c.StatusReason = store.StringOrEmpty(page), store.StringOrEmpty(reason)
 	return c, nil
 }
 
@@ -346,18 +346,4 @@ func (s *Service) Handler() http.Handler {
 			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET (handshake) or POST (deliveries)")
 		}
 	})
-}
-
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -118,7 +118,7 @@ func (e *Engine) RecordEvent(ctx context.Context, tx store.Tx, tenantID string, 
 	ev := &Event{ID: newID(), Type: in.Type, Subject: subject, Executor: in.Executor, Payload: raw, OccurredAt: occurred, CreatedAt: now}
 	if _, err := tx.Exec(ctx, `INSERT INTO events (id, tenant_id, type, subject, user_id, executor, payload, occurred_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		ev.ID, tenantID, ev.Type, nullIfEmpty(subject), userID, nullIfEmpty(in.Executor), string(raw), occurred, now); err != nil {
+		ev.ID, tenantID, ev.Type, store.NullString(subject), userID, store.NullString(in.Executor), string(raw), occurred, now); err != nil {
 		return nil, fmt.Errorf("loyalty: record event: %w", err)
 	}
 	reactors, err := e.reactorsFor(ctx, tenantID, ev.Type)
@@ -320,7 +320,7 @@ func scanEvents(rows store.Rows) ([]*Event, error) {
 		if err := rows.Scan(&ev.ID, &ev.Type, &subject, &executor, &payload, &ev.OccurredAt, &ev.CreatedAt); err != nil {
 			return nil, fmt.Errorf("loyalty: read events: %w", err)
 		}
-		ev.Subject, ev.Executor, ev.Payload = deref(subject), deref(executor), json.RawMessage(payload)
+		ev.Subject, ev.Executor, ev.Payload = store.StringOrEmpty(subject), store.StringOrEmpty(executor), json.RawMessage(payload)
 		ev.OccurredAt, ev.CreatedAt = ev.OccurredAt.UTC(), ev.CreatedAt.UTC()
 		out = append(out, ev)
 	}

@@ -186,9 +186,9 @@ func (e *Engine) CreateUserTx(ctx context.Context, tx store.Tx, tenantID string,
 		ext = in.ExternalIdentifier
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO users (id, tenant_id, external_identifier, email, profile, is_restricted, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, tenantID, ext, nullIfEmpty(strings.ToLower(p.EmailAddress)), string(profile), restricted, now)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, tenantID, ext, store.NullString(strings.ToLower(p.EmailAddress)), string(profile), restricted, now)
 	if errors.Is(err, store.ErrConflict) {
-		return "", fmt.Errorf("%w: a user with externalIdentifier %q exists", ErrConflict, deref(ext))
+		return "", fmt.Errorf("%w: a user with externalIdentifier %q exists", ErrConflict, store.StringOrEmpty(ext))
 	}
 	if err != nil {
 		return "", fmt.Errorf("loyalty: create user: %w", err)
@@ -199,20 +199,6 @@ func (e *Engine) CreateUserTx(ctx context.Context, tx store.Tx, tenantID string,
 		}
 	}
 	return id, nil
-}
-
-func nullIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // ResolveUser finds a member by id or external identifier.
@@ -342,7 +328,7 @@ func (e *Engine) UpdateUser(ctx context.Context, tenantID, idOrExternal string, 
 			u.Profile.Attributes = nil
 		}
 		if in.ExternalIdentifier != nil {
-			u.ExternalIdentifier = nullIfEmpty(*in.ExternalIdentifier)
+			u.ExternalIdentifier = store.NullString(*in.ExternalIdentifier)
 		}
 		if in.IsRestricted != nil {
 			u.IsRestricted = *in.IsRestricted
@@ -352,9 +338,9 @@ func (e *Engine) UpdateUser(ctx context.Context, tenantID, idOrExternal string, 
 			return fmt.Errorf("loyalty: encode profile: %w", err)
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET external_identifier = $2, email = $3, profile = $4, is_restricted = $5, updated_at = $6 WHERE id = $1`,
-			id, u.ExternalIdentifier, nullIfEmpty(strings.ToLower(u.Profile.EmailAddress)), string(profile), u.IsRestricted, now)
+			id, u.ExternalIdentifier, store.NullString(strings.ToLower(u.Profile.EmailAddress)), string(profile), u.IsRestricted, now)
 		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("%w: a user with externalIdentifier %q exists", ErrConflict, deref(u.ExternalIdentifier))
+			return fmt.Errorf("%w: a user with externalIdentifier %q exists", ErrConflict, store.StringOrEmpty(u.ExternalIdentifier))
 		}
 		if err != nil {
 			return fmt.Errorf("loyalty: update user: %w", err)

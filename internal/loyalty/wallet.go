@@ -40,7 +40,7 @@ func (e *Engine) addPoints(ctx context.Context, tx store.Tx, tenantID, userID st
 	now := e.nowUTC()
 	if _, err := tx.Exec(ctx, `INSERT INTO point_transactions (id, tenant_id, user_id, points, impact_type, event_id, reactor_id, actor_id, comment, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		newID(), tenantID, userID, points, impact, eventID, reactorID, actorID, nullIfEmpty(comment), now); err != nil {
+		newID(), tenantID, userID, points, impact, eventID, reactorID, actorID, store.NullString(comment), now); err != nil {
 		return fmt.Errorf("loyalty: record points: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO wallets (user_id, tenant_id, balance, updated_at) VALUES ($1, $2, $3, $4)
@@ -75,7 +75,7 @@ func (e *Engine) GetWallet(ctx context.Context, tenantID, idOrExternal string) (
 		if err := rows.Scan(&t.ID, &t.Points, &t.ImpactType, &t.EventID, &t.ReactorID, &comment, &t.CreatedAt); err != nil {
 			return nil, fmt.Errorf("loyalty: get wallet: %w", err)
 		}
-		t.Comment = deref(comment)
+		t.Comment = store.StringOrEmpty(comment)
 		w.Transactions = append(w.Transactions, t)
 	}
 	return w, rows.Err()

@@ -59,8 +59,8 @@ func (c *Core) Report(ctx context.Context, tx store.Tx, a *Activity) (*Outcome, 
 	err = tx.QueryRow(ctx, `INSERT INTO social_activity (id, tenant_id, platform, kind, dedup_key, account_id, handle, platform_user_id, status, data, occurred_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $11)
 		ON CONFLICT (tenant_id, platform, dedup_key) DO NOTHING RETURNING id`,
-		out.ActivityID, a.TenantID, a.Platform, a.Kind, a.DedupKey, nullable(a.AccountID), nullable(loyalty.NormalizeHandle(a.Handle)),
-		nullable(a.PlatformUserID), string(data), occurred, now).Scan(&got)
+		out.ActivityID, a.TenantID, a.Platform, a.Kind, a.DedupKey, store.NullString(a.AccountID), store.NullString(loyalty.NormalizeHandle(a.Handle)),
+		store.NullString(a.PlatformUserID), string(data), occurred, now).Scan(&got)
 	if errors.Is(err, store.ErrNotFound) {
 		out.Duplicate = true
 		return out, nil
@@ -93,7 +93,7 @@ func (c *Core) Report(ctx context.Context, tx store.Tx, a *Activity) (*Outcome, 
 		eventID = &out.EventIDs[0]
 	}
 	if _, err := tx.Exec(ctx, `UPDATE social_activity SET status = $2, reason = $3, user_id = $4, event_id = $5, updated_at = $6 WHERE id = $1`,
-		out.ActivityID, out.Status, nullable(out.Reason), nullable(out.UserID), eventID, now); err != nil {
+		out.ActivityID, out.Status, store.NullString(out.Reason), store.NullString(out.UserID), eventID, now); err != nil {
 		return nil, fmt.Errorf("social: record outcome: %w", err)
 	}
 	return out, nil
@@ -248,8 +248,8 @@ func (c *Core) reportDM(ctx context.Context, tx store.Tx, a *Activity, s Setting
 func (c *Core) reportFollowOnce(ctx context.Context, tx store.Tx, a *Activity, userID string, now time.Time) (string, error) {
 	n, err := tx.Exec(ctx, `INSERT INTO social_activity (id, tenant_id, platform, kind, dedup_key, account_id, handle, platform_user_id, user_id, status, data, occurred_at, created_at, updated_at)
 		VALUES ($1, $2, $3, 'follow', $4, $5, $6, $7, $8, 'reported', '{}', $9, $9, $9) ON CONFLICT (tenant_id, platform, dedup_key) DO NOTHING`,
-		uuid.Must(uuid.NewV7()).String(), a.TenantID, a.Platform, "followed:"+userID, nullable(a.AccountID), nullable(loyalty.NormalizeHandle(a.Handle)),
-		nullable(a.PlatformUserID), userID, now)
+		uuid.Must(uuid.NewV7()).String(), a.TenantID, a.Platform, "followed:"+userID, store.NullString(a.AccountID), store.NullString(loyalty.NormalizeHandle(a.Handle)),
+		store.NullString(a.PlatformUserID), userID, now)
 	if err != nil {
 		return "", fmt.Errorf("social: record follow: %w", err)
 	}
@@ -435,11 +435,4 @@ func rfc3339(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -190,3 +190,19 @@ func redactURL(u string) string {
 	}
 	return u
 }
+
+// NullString maps "" to SQL NULL, for optional text columns.
+func NullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// StringOrEmpty maps SQL NULL (a nil pointer) to "".
+func StringOrEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

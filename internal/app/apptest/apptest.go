@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,4 +161,35 @@ func (e *Env) CreateUser(t testing.TB, email string, attrs map[string]any) strin
 		"givenName": "Test", "familyName": "Member", "emailAddress": email, "attributes": attrs,
 	}})
 	return u["id"].(string)
+}
+
+// PostParallel sends b.N requests made by newReq (given a sequence number)
+// from parallelism × GOMAXPROCS goroutines over keep-alive connections, and
+// fails the benchmark unless every answer is 200. It returns requests per
+// second.
+func PostParallel(b *testing.B, parallelism int, newReq func(n int64) *http.Request) float64 {
+	b.Helper()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
+	var seq, failed atomic.Int64
+	b.SetParallelism(parallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Do(newReq(seq.Add(1)))
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				failed.Add(1)
+			}
+		}
+	})
+	b.StopTimer()
+	if failed.Load() > 0 {
+		b.Fatalf("%d of %d requests failed", failed.Load(), b.N)
+	}
+	return float64(b.N) / b.Elapsed().Seconds()
 }
