@@ -3,7 +3,6 @@ package loyalty
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -155,46 +154,17 @@ func (e *Engine) saveAudience(ctx context.Context, tenantID string, a *Audience,
 
 // GetAudience returns one audience.
 func (e *Engine) GetAudience(ctx context.Context, tenantID, id string) (*Audience, error) {
-	var def string
-	err := e.db.Read().QueryRow(ctx, `SELECT definition FROM audiences WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&def)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("audience", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: get audience: %w", err)
-	}
-	a := &Audience{}
-	if err := json.Unmarshal([]byte(def), a); err != nil {
-		return nil, fmt.Errorf("loyalty: decode audience: %w", err)
-	}
-	return a, nil
+	return readDefinition(ctx, e.db.Read(), "audiences", tenantID, "id = $2", id, "audience", decodeAudience)
 }
 
 // ListAudiences lists a tenant's audiences.
 func (e *Engine) ListAudiences(ctx context.Context, tenantID string, p ListParams) ([]*Audience, error) {
-	order := "ASC"
-	if p.Desc {
-		order = "DESC"
-	}
-	rows, err := e.db.Read().Query(ctx, `SELECT definition FROM audiences WHERE tenant_id = $1 ORDER BY created_at `+order+`, id `+order+` LIMIT $2 OFFSET $3`,
-		tenantID, p.Limit, p.Skip)
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: list audiences: %w", err)
-	}
-	defer rows.Close()
-	out := []*Audience{}
-	for rows.Next() {
-		var def string
-		if err := rows.Scan(&def); err != nil {
-			return nil, fmt.Errorf("loyalty: list audiences: %w", err)
-		}
-		a := &Audience{}
-		if err := json.Unmarshal([]byte(def), a); err != nil {
-			return nil, fmt.Errorf("loyalty: decode audience: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return readDefinitions(ctx, e.db.Read(), "audiences", tenantID, "", nil, p, decodeAudience)
+}
+
+func decodeAudience(r defRow) (*Audience, error) {
+	a := &Audience{}
+	return a, json.Unmarshal(r.def, a)
 }
 
 // UpdateAudience applies an AudiencePatch.

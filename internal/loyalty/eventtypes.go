@@ -96,32 +96,17 @@ func (e *Engine) GetEventType(ctx context.Context, tenantID, idOrName string) (*
 }
 
 func (e *Engine) getEventType(ctx context.Context, q store.Querier, tenantID, idOrName string) (*EventType, error) {
-	rows, err := q.Query(ctx, `SELECT id, definition, created_at, updated_at FROM event_types WHERE tenant_id = $1 AND (id = $2 OR name = $2)`, tenantID, idOrName)
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: get event type: %w", err)
-	}
-	ets, err := scanEventTypes(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(ets) == 0 {
-		return nil, notFound("event type", idOrName)
-	}
-	return ets[0], nil
+	return readDefinition(ctx, q, "event_types", tenantID, "(id = $2 OR name = $2)", idOrName, "event type", decodeEventType)
+}
+
+func decodeEventType(r defRow) (*EventType, error) {
+	et := &EventType{ID: r.id, CreatedAt: r.createdAt, UpdatedAt: r.updatedAt}
+	return et, json.Unmarshal(r.def, &et.EventTypeInput)
 }
 
 // ListEventTypes lists registered event types.
 func (e *Engine) ListEventTypes(ctx context.Context, tenantID string, p ListParams) ([]*EventType, error) {
-	order := "ASC"
-	if p.Desc {
-		order = "DESC"
-	}
-	rows, err := e.db.Read().Query(ctx, `SELECT id, definition, created_at, updated_at FROM event_types WHERE tenant_id = $1
-		ORDER BY created_at `+order+`, id `+order+` LIMIT $2 OFFSET $3`, tenantID, p.Limit, p.Skip)
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: list event types: %w", err)
-	}
-	return scanEventTypes(rows)
+	return readDefinitions(ctx, e.db.Read(), "event_types", tenantID, "", nil, p, decodeEventType)
 }
 
 // UpdateEventType merges an EventTypePatch into an event type.
@@ -156,21 +141,4 @@ func (e *Engine) UpdateEventType(ctx context.Context, tenantID, id string, patch
 		return nil
 	})
 	return out, err
-}
-
-func scanEventTypes(rows store.Rows) ([]*EventType, error) {
-	defer rows.Close()
-	out := []*EventType{}
-	for rows.Next() {
-		et := &EventType{}
-		var def string
-		if err := rows.Scan(&et.ID, &def, &et.CreatedAt, &et.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("loyalty: read event types: %w", err)
-		}
-		if err := json.Unmarshal([]byte(def), &et.EventTypeInput); err != nil {
-			return nil, fmt.Errorf("loyalty: decode event type: %w", err)
-		}
-		out = append(out, et)
-	}
-	return out, rows.Err()
 }

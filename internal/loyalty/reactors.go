@@ -70,47 +70,17 @@ func (e *Engine) GetReactor(ctx context.Context, tenantID, id string) (*Reactor,
 }
 
 func (e *Engine) getReactor(ctx context.Context, q store.Querier, tenantID, id string) (*Reactor, error) {
-	r := &Reactor{}
-	var def string
-	err := q.QueryRow(ctx, `SELECT id, definition, created_at, updated_at FROM reactors WHERE tenant_id = $1 AND id = $2`, tenantID, id).
-		Scan(&r.ID, &def, &r.CreatedAt, &r.UpdatedAt)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("event reactor", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: get reactor: %w", err)
-	}
-	if err := json.Unmarshal([]byte(def), &r.Reactor); err != nil {
-		return nil, fmt.Errorf("loyalty: decode reactor %s: %w", id, err)
-	}
-	return r, nil
+	return readDefinition(ctx, q, "reactors", tenantID, "id = $2", id, "event reactor", decodeReactor)
+}
+
+func decodeReactor(r defRow) (*Reactor, error) {
+	rc := &Reactor{ID: r.id, CreatedAt: r.createdAt, UpdatedAt: r.updatedAt}
+	return rc, json.Unmarshal(r.def, &rc.Reactor)
 }
 
 // ListReactors lists a tenant's reactors.
 func (e *Engine) ListReactors(ctx context.Context, tenantID string, p ListParams) ([]*Reactor, error) {
-	order := "ASC"
-	if p.Desc {
-		order = "DESC"
-	}
-	rows, err := e.db.Read().Query(ctx, `SELECT id, definition, created_at, updated_at FROM reactors WHERE tenant_id = $1
-		ORDER BY created_at `+order+`, id `+order+` LIMIT $2 OFFSET $3`, tenantID, p.Limit, p.Skip)
-	if err != nil {
-		return nil, fmt.Errorf("loyalty: list reactors: %w", err)
-	}
-	defer rows.Close()
-	var out []*Reactor
-	for rows.Next() {
-		r := &Reactor{}
-		var def string
-		if err := rows.Scan(&r.ID, &def, &r.CreatedAt, &r.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("loyalty: list reactors: %w", err)
-		}
-		if err := json.Unmarshal([]byte(def), &r.Reactor); err != nil {
-			return nil, fmt.Errorf("loyalty: decode reactor %s: %w", r.ID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return readDefinitions(ctx, e.db.Read(), "reactors", tenantID, "", nil, p, decodeReactor)
 }
 
 // UpdateReactor merges a patch (the reference's EventReactorPatch: the event
