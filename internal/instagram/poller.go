@@ -44,14 +44,20 @@ func (s *Service) Register(workers *river.Workers) {
 	river.AddWorker(workers, &itemWorker{s: s})
 	river.AddWorker(workers, &tagScheduleWorker{s: s})
 	river.AddWorker(workers, &tagPollWorker{s: s})
+	river.AddWorker(workers, &inboxCleanupWorker{s: s})
 }
 
 // PeriodicJobs returns the leader's schedule: look for due tag polls every
-// interval (it bounds how late a poll may start).
+// interval (it bounds how late a poll may start), and clean the inbox
+// hourly.
 func (s *Service) PeriodicJobs(interval time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) { return TagScheduleArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) { return TagScheduleArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return InboxCleanupArgs{}, nil }, nil),
+	}
 }
 
 type tagScheduleWorker struct {

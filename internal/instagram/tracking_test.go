@@ -609,3 +609,30 @@ func TestReconnectThroughAnotherReplica(t *testing.T) {
 		})
 	}
 }
+
+func TestInboxCleanupKeepsQuarantinedAndRecent(t *testing.T) {
+	t.Parallel()
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, eng.NewURL(t))
+			b.send(t, igsandbox.MentionPayload("17841499999999998", "17900000000000001")) // processed
+			if st, _ := b.sender.Send(context.Background(), []byte(`{"object":"instagram","entry":[{"id":`)); st != 200 {
+				t.Fatal("malformed delivery not acknowledged")
+			}
+			b.settle(t)
+			svc := b.env.App.Instagram
+			if n, err := svc.CleanInbox(context.Background(), time.Now().Add(-time.Hour)); err != nil || n != 0 {
+				t.Fatalf("recent deliveries deleted: %d %v", n, err)
+			}
+			n, err := svc.CleanInbox(context.Background(), time.Now().Add(time.Minute))
+			if err != nil || n != 1 {
+				t.Fatalf("cleanup deleted %d (%v), want the 1 processed delivery", n, err)
+			}
+			left := b.env.Do(t, apptest.Creds{AdminToken: operator}, "GET", "/v1/operator/webhooks", nil).Map(t)["items"].([]any)
+			if len(left) != 1 || left[0].(map[string]any)["status"] != "quarantined" {
+				t.Fatalf("left after cleanup: %v", left)
+			}
+		})
+	}
+}
